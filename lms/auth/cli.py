@@ -1,0 +1,4 @@
+# PLACEHOLDER: replaced by the auth implementation.
+import click
+
+users_cli = click.Group("users", help="Accounts.")

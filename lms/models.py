@@ -1,0 +1,20 @@
+"""Every model, imported so that ``metadata`` is complete (migrations and tests use it)."""
+
+from lms.auth.models import Role, User
+from lms.content.models import Lesson, MediaFile, Module, ModuleVersion
+from lms.courses.models import Enrolment, LessonProgress
+from lms.db import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "Enrolment",
+    "Lesson",
+    "LessonProgress",
+    "MediaFile",
+    "Module",
+    "ModuleVersion",
+    "Role",
+    "User",
+    "metadata",
+]
