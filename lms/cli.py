@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms import create_app
@@ -25,7 +26,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def _create_app() -> object:
+def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as error:

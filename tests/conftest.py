@@ -38,7 +38,7 @@ def _postgres_engine() -> Iterator[Engine]:
     name = f"lms_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:  # fails loudly when the server cannot be reached
-        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
     try:
         yield engine
@@ -57,7 +57,9 @@ def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """A database with the current schema (create_all); one per backend per test run."""
     if request.param == "sqlite":
         gen = _sqlite_engine(tmp_path_factory)
@@ -117,7 +119,9 @@ def session(app: Flask, connection: Connection) -> Iterator[Session]:
     Its ``commit()`` only releases a SAVEPOINT. Objects are not expired on commit: after a
     request changed a row, call ``session.expire_all()`` (or ``refresh``) before reading it.
     """
-    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    sess = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     yield sess
     sess.close()
 

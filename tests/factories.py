@@ -45,7 +45,9 @@ def make_module_version(
     if module is None:
         module = Module(id=module_id)
         session.add(module)
-    lessons = lessons if lessons is not None else [("01-intro", "Introduction"), ("02-more", "More")]
+    lessons = (
+        lessons if lessons is not None else [("01-intro", "Introduction"), ("02-more", "More")]
+    )
     fields: dict[str, Any] = {
         "title": f"{module_id} ({language})",
         "summary": "A summary.",
@@ -67,8 +69,13 @@ def make_module_version(
     )
     for position, (key, title) in enumerate(lessons, start=1):
         mv.lessons.append(
-            Lesson(position=position, key=key, title=title, source=f"# {title}\\n",
-                   html=f"<h1>{title}</h1><p>Text of {key}.</p>")
+            Lesson(
+                position=position,
+                key=key,
+                title=title,
+                source=f"# {title}\\n",
+                html=f"<h1>{title}</h1><p>Text of {key}.</p>",
+            )
         )
     session.add(mv)
     session.flush()
