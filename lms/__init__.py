@@ -20,7 +20,8 @@ from lms.i18n.locale import select_locale
 FEATURES = ("core", "i18n", "auth", "content", "courses")
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+def create_app(overrides: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build the application. ``serving=False`` is for management commands (see ``finalise``)."""
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -30,7 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("LMS")  # LMS_DATABASE_URL -> DATABASE_URL
     app.config.update(overrides or {})
-    finalise(app)
+    finalise(app, serving=serving)
 
     database.init_app(app)
     csrf.init_app(app)

@@ -8,11 +8,18 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import (
+    FlaskGroup,
+    ScriptInfo,
+    routes_command,
+    run_command,
+    shell_command,
+    with_appcontext,
+)
 
 from lms import create_app
 from lms.auth.cli import users_cli
-from lms.config import ConfigError
+from lms.config import NO_KEY_MESSAGE, ConfigError
 from lms.content.cli import modules_cli
 from lms.extensions import db
 from lms.i18n.cli import i18n_cli
@@ -28,7 +35,7 @@ DEMO_ACCOUNTS = (
 
 def _create_app() -> Flask:
     try:
-        return create_app()
+        return create_app(serving=False)
     except ConfigError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
@@ -109,6 +116,21 @@ def demo(root: Path | None) -> None:
     db.session.commit()
 
 
-main = FlaskGroup(create_app=_create_app, help="Passage: manage and run the training platform.")
-for command in (db_cli, modules_cli, users_cli, i18n_cli, demo):
+@click.command("run", params=run_command.params, help=run_command.help)
+@click.pass_context
+def run(ctx: click.Context, **options: object) -> None:
+    """Flask's development server, refusing production without a secret key."""
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    if app.config.get("SECRET_KEY_IS_THROWAWAY"):
+        click.echo(f"Error: {NO_KEY_MESSAGE}", err=True)
+        sys.exit(2)
+    ctx.invoke(run_command, **options)
+
+
+main = FlaskGroup(
+    create_app=_create_app,
+    add_default_commands=False,
+    help="Passage: manage and run the training platform.",
+)
+for command in (run, shell_command, routes_command, db_cli, modules_cli, users_cli, i18n_cli, demo):
     main.add_command(command)

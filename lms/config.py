@@ -55,12 +55,24 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
+NO_KEY_MESSAGE = (
+    "LMS_SECRET_KEY is not set. Passage refuses to start in production without it: "
+    "set LMS_SECRET_KEY to a long random value (for example the output of "
+    "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
+    "or set LMS_ENV=development on a machine of your own."
+)
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says what to set."""
 
 
-def finalise(app: Flask) -> None:
-    """Fill derived settings and refuse unsafe ones. Raises ConfigError."""
+def finalise(app: Flask, *, serving: bool = True) -> None:
+    """Fill derived settings and refuse unsafe ones. Raises ConfigError.
+
+    ``serving=False`` (management commands that serve no pages) lets production run without
+    ``SECRET_KEY``: a throw-away key is used, and the ``lms run`` command refuses to serve with it.
+    """
     cfg: dict[str, Any] = app.config
     env = str(cfg["ENV"]).lower()
     if env not in ("development", "production", "testing"):
@@ -70,13 +82,11 @@ def finalise(app: Flask) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'passage.db'}"
     if not cfg["SECRET_KEY"]:
-        if env == "production":
-            raise ConfigError(
-                "LMS_SECRET_KEY is not set. Passage refuses to start in production without it: "
-                "set LMS_SECRET_KEY to a long random value (for example the output of "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
-                "or set LMS_ENV=development on a machine of your own."
-            )
+        if env == "production" and not serving:
+            cfg["SECRET_KEY"] = secrets.token_hex(32)
+            cfg["SECRET_KEY_IS_THROWAWAY"] = True
+        elif env == "production":
+            raise ConfigError(NO_KEY_MESSAGE)
         cfg["SECRET_KEY"] = _development_secret(Path(app.instance_path))
     if env == "production":
         cfg["SESSION_COOKIE_SECURE"] = True

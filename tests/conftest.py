@@ -33,6 +33,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def _postgres_engine() -> Iterator[Engine]:
     url = os.environ.get(PG_URL_VAR)
     if not url:
+        if os.environ.get("LMS_TEST_REQUIRE_SERVICES"):
+            pytest.fail(
+                f"{PG_URL_VAR} is not set, but LMS_TEST_REQUIRE_SERVICES requires PostgreSQL"
+            )
         pytest.skip(f"PostgreSQL tests skipped: set {PG_URL_VAR} to run them")
     admin_url = make_url(url)
     name = f"lms_test_{uuid.uuid4().hex[:10]}"
