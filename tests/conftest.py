@@ -112,8 +112,9 @@ def app_overrides() -> dict[str, Any]:
 def app(connection: Connection, app_overrides: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config(**app_overrides))
     app.extensions["lms.db"].bind = connection
-    with app.app_context():
-        yield app
+    # No application context stays pushed: each test-client request gets its own, with a fresh
+    # ``g``, as in production. Tests that need one use ``with app.app_context():``.
+    yield app
 
 
 @pytest.fixture

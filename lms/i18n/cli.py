@@ -38,8 +38,7 @@ def extract(output: str) -> None:
         "translations@passage.invalid",
         "-o",
         output,
-        str(ROOT / "lms"),
-        str(ROOT / "templates"),
+        str(ROOT),  # babel.cfg's patterns are relative to the repository root
     )
 
 

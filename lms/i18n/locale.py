@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import LANGUAGES
@@ -20,6 +20,8 @@ def normalise(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and imports: no user, no browser to ask
+        return "en"
     if current_user and current_user.is_authenticated:
         chosen = normalise(current_user.preferred_language)
         if chosen:
