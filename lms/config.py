@@ -28,11 +28,12 @@ class DefaultConfig:
     # Check on start and first request that the database schema is at the latest migration.
     SCHEMA_CHECK = True
 
-    # Sign-in rate limits: attempts per window, per client address and per account.
+    # Sign-in rate limits: failed attempts per window, per client address and per account.
     LOGIN_LIMIT_PER_ADDRESS = 20
     LOGIN_LIMIT_PER_ACCOUNT = 5
     LOGIN_LIMIT_WINDOW_SECONDS = 900
     PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+    RATELIMIT_KEY_PREFIX = "passage:rl:"  # Redis keys; change it when sites share one Redis
 
     # Outgoing mail. No MAIL_SERVER: messages are written to the log instead of sent.
     MAIL_SERVER = ""

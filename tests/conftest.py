@@ -139,6 +139,6 @@ def client(app: Flask) -> FlaskClient:
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
     """Mark ``client`` as signed in as ``user`` without going through the form."""
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+        sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
     return client

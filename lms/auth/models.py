@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -40,6 +42,17 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Session identity: the id plus a fingerprint of the password hash, so that changing
+        the password signs out every other session and remember-me cookie of the account."""
+        return f"{self.id}.{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def matches_session(self, fingerprint: str) -> bool:
+        return hmac.compare_digest(fingerprint, self.session_fingerprint())
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in

@@ -56,11 +56,14 @@ login_manager.session_protection = "basic"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in account; a switched-off account is signed out on its next request."""
+    raw_id, _sep, fingerprint = user_id.partition(".")
     try:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(raw_id))
     except ValueError:
         return None
-    return user if user is not None and user.is_active_account else None
+    if user is None or not user.is_active_account or not user.matches_session(fingerprint):
+        return None  # unknown, switched off, or the password changed since this sign-in
+    return user
 
 
 @bp.context_processor
@@ -190,6 +193,7 @@ def change_password() -> ResponseReturnValue:
             form.password.errors.append(str(error))
         else:
             db.session.commit()
+            login_user(user)  # this session stays signed in; all others are signed out
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -50,7 +51,7 @@ def test_register_creates_the_account_and_signs_in(client: FlaskClient, session:
         "ko",
     )
     assert user.last_login_at is not None
-    assert signed_in_user_id(client) == str(user.id)
+    assert signed_in_user_id(client) == user.get_id()
     # The interface now speaks the language chosen at registration.
     assert '<html lang="ko">' in client.get("/account").text
 
@@ -108,7 +109,7 @@ def test_sign_in_lands_on_the_catalog_and_records_the_time(
     response = login(client, "  KIM@example.org ", PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/modules"
-    assert signed_in_user_id(client) == str(user.id)
+    assert signed_in_user_id(client) == user.get_id()
     session.expire_all()
     assert user.last_login_at is not None
 
@@ -284,3 +285,21 @@ def test_signed_in_visitor_is_sent_on_from_login_and_register(
     sign_in(client, make_user(session))
     assert client.get("/login").headers["Location"] == "/modules"
     assert client.get("/register").headers["Location"] == "/modules"
+
+
+def test_changing_the_password_signs_out_other_sessions_but_not_this_one(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    user = make_user(session, email="park@example.org")
+    session.commit()
+    other_device = sign_in(app.test_client(), user)
+    sign_in(client, user)
+    assert other_device.get("/account").status_code == 200
+
+    new = "a brand new long password"
+    changed = client.post(
+        "/account/password", data={"current_password": PASSWORD, "password": new, "confirm": new}
+    )
+    assert changed.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert other_device.get("/account").status_code == 302  # sent to the sign-in page
