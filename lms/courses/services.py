@@ -27,6 +27,7 @@ from lms.courses.resolution import (
     resolve_module,
     resolve_modules,
 )
+from lms.courses.signals import lesson_opened
 from lms.db import utcnow
 
 __all__ = [
@@ -181,6 +182,13 @@ def open_lesson(
     enrolment.last_lesson_key = ref.key
     enrolment.last_activity_at = now
     session.flush()
+    lesson_opened.send(
+        None,
+        session=session,
+        user_id=enrolment.user_id,
+        module_id=module.module_id,
+        module_version_id=module.version.id,
+    )
     return ref
 
 
