@@ -52,6 +52,7 @@ def cmd_test(args: list[str]) -> None:
     run(BIN / "ruff", "check", "lms", "tests", "dev.py")
     run(BIN / "ruff", "format", "--check", "lms", "tests", "dev.py")
     run(BIN / "mypy")
+    run(BIN / "lint-imports")  # features import only from features on their left
     run(BIN / "python", "-m", "pytest", *args)
 
 
