@@ -14,6 +14,7 @@ from lms.content.frontmatter import Field, FrontMatter, check_fields, parse_fron
 from lms.content.links import check_links
 from lms.content.media import ParsedMedia, read_media
 from lms.content.problems import Problem, problem
+from lms.content.quiz_format import ParsedQuiz, parse_quiz
 from lms.content.render import MEDIA_FOLDER
 
 MODULE_FILE = "module.md"
@@ -38,14 +39,6 @@ MODULE_FIELDS = {
     "objectives": Field("text list"),
 }
 LESSON_FIELDS = {"title": Field("text", max_length=300)}
-QUIZ_KEYS = (
-    "draw",
-    "shuffle",
-    "partial_credit",
-    "pass_mark",
-    "max_attempts",
-    "retry_after_minutes",
-)
 DEFAULT_PASS_MARK = 80
 
 
@@ -72,6 +65,7 @@ class ParsedModule:
     overview: str = ""
     lessons: list[ParsedLesson] = field(default_factory=list)
     quiz_source: str | None = None
+    quiz: ParsedQuiz | None = None  # None: no quiz.md, or one that is not UTF-8
     media: list[ParsedMedia] = field(default_factory=list)
     content_hash: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -126,7 +120,7 @@ def parse_module(path: Path, language: str) -> ParsedModule:
         elif rel == QUIZ_FILE:
             quiz = _parse_quiz(module, where, data)
             if quiz is not None:
-                texts[rel] = (quiz.body, quiz.body_line)
+                texts[rel] = (quiz.front.body, quiz.front.body_line)
         else:
             module.lesson_files.append(rel.removesuffix(".md"))
             lesson = _parse_lesson(module, where, data)
@@ -291,29 +285,13 @@ def _first_heading(body: str) -> str | None:
     return None
 
 
-def _parse_quiz(module: ParsedModule, where: Path, data: bytes) -> FrontMatter | None:
-    """Store the quiz source; check only its settings' names and that it has questions."""
+def _parse_quiz(module: ParsedModule, where: Path, data: bytes) -> ParsedQuiz | None:
+    """Parse and check the quiz; keep its source, and the parsed quiz for storing."""
     text = decode(module, where, data)
     if text is None:
         return None
-    front, problems = parse_front_matter(text, where)
+    quiz, problems = parse_quiz(text, where, module.language)
     module.problems.extend(problems)
-    for key in front.data:
-        if key not in QUIZ_KEYS:
-            module.add(
-                where,
-                front.line_of(key),
-                _(
-                    "unknown quiz setting `%(key)s` (known settings: %(known)s)",
-                    key=key,
-                    known=", ".join(f"`{k}`" for k in QUIZ_KEYS),
-                ),
-            )
-    if not any(line.startswith("## ") for line in front.body.split("\n")):
-        module.add(
-            where,
-            front.body_line,
-            _("the quiz has no questions: start each question with a `## ` heading"),
-        )
     module.quiz_source = text
-    return front
+    module.quiz = quiz
+    return quiz

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from lms.content.models import Lesson, MediaFile, Module, ModuleVersion
 from lms.content.parser import DEFAULT_PASS_MARK, ParsedModule
 from lms.content.problems import Problem, problem
+from lms.content.quiz_render import build_quiz_data
+from lms.content.quizdata import QuizData
 from lms.content.render import Links, render
 from lms.content.validation import check_tree, scan_tree
 
@@ -181,6 +183,19 @@ def _store(session: Session, module_id: str, parsed: ParsedModule) -> ModuleVers
         return render(source, language=parsed.language, links=links)
 
     overview = parsed.overview
+    pass_mark: int = meta.get("pass_mark", DEFAULT_PASS_MARK)
+    max_attempts: int | None = meta.get("max_attempts")
+    quiz_data: QuizData | None = None
+    if parsed.quiz is not None:
+        quiz_data = build_quiz_data(
+            parsed.quiz,
+            language=parsed.language,
+            links=links,
+            pass_mark=pass_mark,
+            max_attempts=max_attempts,
+        )
+        # The module's columns say what the quiz enforces, wherever the author set it.
+        pass_mark, max_attempts = quiz_data["pass_mark"], quiz_data["max_attempts"]
     row = ModuleVersion(
         module_id=module_id,
         language=parsed.language,
@@ -189,8 +204,8 @@ def _store(session: Session, module_id: str, parsed: ParsedModule) -> ModuleVers
         title=meta["title"],
         summary=meta["summary"],
         duration_minutes=meta["duration_minutes"],
-        pass_mark=meta.get("pass_mark", DEFAULT_PASS_MARK),
-        max_attempts=meta.get("max_attempts"),
+        pass_mark=pass_mark,
+        max_attempts=max_attempts,
         content_note=meta.get("content_note"),
         prerequisites=list(meta.get("prerequisites", [])),
         certificate_valid_months=meta.get("certificate_valid_months"),
@@ -198,6 +213,7 @@ def _store(session: Session, module_id: str, parsed: ParsedModule) -> ModuleVers
         overview_source=overview,
         overview_html=html(overview) if overview.strip() else "",
         quiz_source=parsed.quiz_source,
+        quiz_data=dict(quiz_data) if quiz_data is not None else None,
         content_hash=parsed.content_hash,
     )
     for position, lesson in enumerate(parsed.lessons, start=1):

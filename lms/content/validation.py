@@ -9,8 +9,9 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from lms.config import LANGUAGES
-from lms.content.parser import ParsedModule, parse_module
+from lms.content.parser import QUIZ_FILE, ParsedModule, parse_module
 from lms.content.problems import Problem, problem
+from lms.content.quiz_checks import check_translation
 
 SOURCE_LANGUAGE = "en"
 
@@ -176,12 +177,14 @@ def _check_translations(scan: TreeScan) -> None:
                         english=english_version,
                     ),
                 )
-            elif source_version == english_version and module.lesson_files != english.lesson_files:
-                module.add(
-                    where,
-                    module.front.line_of("source_version"),
-                    _describe_lesson_difference(module, english, english_version),
-                )
+            elif source_version == english_version:
+                if module.lesson_files != english.lesson_files:
+                    module.add(
+                        where,
+                        module.front.line_of("source_version"),
+                        _describe_lesson_difference(module, english, english_version),
+                    )
+                _check_quiz_translation(module, english, english_version)
 
 
 def _describe_lesson_difference(
@@ -197,6 +200,39 @@ def _describe_lesson_difference(
         missing=", ".join(missing) or "-",
         extra=", ".join(extra) or "-",
     )
+
+
+def _check_quiz_translation(
+    module: ParsedModule, english: ParsedModule, english_version: int
+) -> None:
+    """A current translation has a quiz exactly when English does, question for question."""
+    ours, theirs = module.path / QUIZ_FILE, english.path / QUIZ_FILE
+    if theirs.is_file() and not ours.is_file():
+        module.add(
+            ours,
+            0,
+            _(
+                "quiz.md is missing: English version %(version)s, which this translates, "
+                "has a quiz",
+                version=english_version,
+            ),
+        )
+    elif ours.is_file() and not theirs.is_file():
+        module.add(
+            ours,
+            0,
+            _(
+                "English version %(version)s, which this translates, has no quiz: remove "
+                "this quiz.md or add the quiz in English first",
+                version=english_version,
+            ),
+        )
+    elif module.quiz is not None and english.quiz is not None:
+        # Against a broken English quiz the comparison would only add noise.
+        if not any(p.path == str(theirs) for p in english.problems):
+            module.problems.extend(
+                check_translation(english.quiz, module.quiz, ours, english_version)
+            )
 
 
 def _check_prerequisites(scan: TreeScan) -> None:
