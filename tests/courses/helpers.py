@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext, ngettext
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from lms import create_app
 from lms.auth.models import User
 from lms.content.models import ModuleVersion
 from lms.courses.models import Enrolment
+from tests.conftest import app_config
 from tests.factories import make_module_version
 
 FIVE_LESSONS = [
@@ -30,14 +34,20 @@ KO_TITLES = {
 }
 
 
+@cache
+def _translations_app() -> Flask:
+    """An app whose context gives Flask-Babel its catalogs (no database is touched)."""
+    return create_app(app_config())
+
+
 def text(locale: str, message: str, **variables: Any) -> str:
-    """``message`` as the page shows it in ``locale`` (translated when catalogs exist, escaped)."""
-    with force_locale(locale):
+    """``message`` as the page shows it in ``locale`` (translated, HTML-escaped)."""
+    with _translations_app().app_context(), force_locale(locale):
         return str(escape(gettext(message, **variables)))
 
 
 def ntext(locale: str, singular: str, plural: str, num: int, **variables: Any) -> str:
-    with force_locale(locale):
+    with _translations_app().app_context(), force_locale(locale):
         return str(escape(ngettext(singular, plural, num, **variables)))
 
 

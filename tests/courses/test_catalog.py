@@ -188,3 +188,9 @@ def test_catalog_progress_text_is_translated_for_each_locale(
     make_module_version(session, "m", "en", duration_minutes=45)
     page = get_html(client, "/modules", "zh")
     assert ntext("zh", "%(num)d minute", "%(num)d minutes", 45) in page
+
+
+def test_expected_texts_are_really_translated() -> None:
+    # Guards the helpers above: a Korean expectation must not silently fall back to English.
+    assert text("ko", "My learning") != "My learning"
+    assert text("zh", "My learning") != "My learning"
