@@ -1,0 +1,1 @@
+"""Coordination services: organisations, people, cohorts, scope and enrolment (no Flask request)."""
