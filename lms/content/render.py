@@ -14,6 +14,7 @@ import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markdown.extensions.toc import slugify_unicode
+from markupsafe import escape
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 MEDIA_FOLDER = "media"
@@ -156,9 +157,21 @@ def module_path(path: str) -> str | None:
 
 def render(source: str, *, language: str, links: Links) -> str:
     """Markdown -> sanitised HTML whose relative links point at the stored media and lessons."""
-    return sanitise(
+    html = sanitise(
         markdown_to_html(source, language), lambda url: rewrite_relative_url(url, links)
     )
+    return wrap_tables(html, language)
+
+
+def wrap_tables(html: str, language: str) -> str:
+    """Put each table in a labelled, focusable region, so that a table wider than a phone
+    screen can be scrolled sideways from the keyboard too (added after sanitising)."""
+    if "<table" not in html:
+        return html
+    with force_locale(language):
+        label = escape(_("Table (scrolls sideways)"))
+    opening = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+    return html.replace("<table", opening + "<table").replace("</table>", "</table></div>")
 
 
 class _LinkCollector(HTMLParser):

@@ -112,3 +112,12 @@ def test_line_breaks_between_chinese_characters_disappear_outside_code() -> None
 
 def test_line_breaks_in_korean_stay_spaces() -> None:
     assert "<p>지표는\n증명하지" in html_of("지표는\n증명하지 않습니다.", "ko")
+
+
+def test_tables_are_wrapped_in_a_labelled_region_the_keyboard_can_scroll() -> None:
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |\n", language="en", links=Links.of("m", "en", 1))
+    assert html.startswith('<div class="table-scroll" role="region" tabindex="0" aria-label=')
+    assert html.rstrip().endswith("</table></div>")
+    assert render("No table here.", language="en", links=Links.of("m", "en", 1)) == (
+        "<p>No table here.</p>"
+    )
