@@ -17,7 +17,7 @@ from lms.extensions import babel, csrf, login_manager
 from lms.i18n.locale import select_locale
 
 # Blueprints, in the order their URLs are matched.
-FEATURES = ("core", "i18n", "auth", "content", "courses")
+FEATURES = ("core", "i18n", "auth", "content", "courses", "quiz", "certificates", "coordination")
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:

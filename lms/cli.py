@@ -21,8 +21,10 @@ from lms import create_app
 from lms.auth.cli import users_cli
 from lms.config import NO_KEY_MESSAGE, ConfigError
 from lms.content.cli import modules_cli
+from lms.coordination.cli import coordination_cli, reminders_cli
 from lms.extensions import db
 from lms.i18n.cli import i18n_cli
+from lms.quiz.cli import quiz_cli
 from lms.schema import current_revision, head_revision, upgrade
 
 DEMO_ACCOUNTS = (
@@ -132,5 +134,17 @@ main = FlaskGroup(
     add_default_commands=False,
     help="Passage: manage and run the training platform.",
 )
-for command in (run, shell_command, routes_command, db_cli, modules_cli, users_cli, i18n_cli, demo):
+for command in (
+    run,
+    shell_command,
+    routes_command,
+    db_cli,
+    modules_cli,
+    users_cli,
+    i18n_cli,
+    quiz_cli,
+    demo,
+):
     main.add_command(command)
+main.add_command(coordination_cli)
+main.add_command(reminders_cli, name="reminders")  # `lms reminders send`, for cron

@@ -45,6 +45,28 @@ class DefaultConfig:
     MAIL_SENDER = "Passage <no-reply@localhost>"
     MAIL_TIMEOUT_SECONDS = 10
 
+    # Coordination: invitation links for accounts made by coordinators, and CSV bulk import.
+    INVITATION_MAX_AGE_DAYS = 14
+    CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    CSV_IMPORT_MAX_ROWS = 5000
+    CSV_UPLOAD_MAX_AGE_HOURS = 24  # an uploaded file waits this long for its confirmation
+    # Reminder e-mails (``lms coordination reminders send``, run daily from cron): assigned
+    # modules overdue or due within this many days, certificates expiring within this many days,
+    # and never the same reminder again within REMINDER_INTERVAL_DAYS.
+    REMINDER_DUE_WITHIN_DAYS = 7
+    REMINDER_INTERVAL_DAYS = 7
+    REMINDER_CERTIFICATE_WITHIN_DAYS = 30
+
+    # Certificates: who issues them and who signs, as printed on every PDF (may be empty).
+    CERT_ISSUER = "Passage"
+    CERT_ORGANISATION = ""  # organisation named on certificates issued from now on
+    CERT_SIGNATORY_NAME = ""
+    CERT_SIGNATORY_TITLE = ""
+    # Public verification lookups per client address per window (codes cannot be enumerated).
+    VERIFY_LIMIT_PER_ADDRESS = 30
+    VERIFY_LIMIT_WINDOW_SECONDS = 600
+    CERT_EXPORT_LIMIT = 300  # certificates in one ZIP download (each PDF takes ~50 ms)
+
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 from lms.auth.models import Role
 from lms.auth.services import find_user
 from tests.conftest import sign_in
+from tests.courses.helpers import text
 from tests.factories import PASSWORD, make_user
 
 
@@ -239,7 +240,8 @@ def test_account_page_shows_the_account_and_updates_name_and_language(
     refused = client.post("/account", data={"name": "", "preferred_language": "xx"})
     assert refused.status_code == 200
     assert 'id="name-error"' in refused.text and 'id="preferred_language-error"' in refused.text
-    assert "Choose one of the languages in the list." in refused.text
+    # The account is now in Chinese, so the error is too.
+    assert text("zh", "Choose one of the languages in the list.") in refused.text
 
 
 def test_password_change_refuses_a_wrong_current_password(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 17:19:04.331951
+Create Date: 2026-11-23 18:48:00.305495
 """
 
 from collections.abc import Sequence
@@ -26,6 +26,34 @@ def upgrade() -> None:
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_modules")),
     )
+    op.create_table(
+        "organisations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "resettlement_centre",
+                "shelter",
+                "ngo",
+                "government_office",
+                "region",
+                name="organisation_kind",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_organisations_name_key")),
+    )
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_organisations_country"), ["country"], unique=False)
+        batch_op.create_index(batch_op.f("ix_organisations_kind"), ["kind"], unique=False)
+
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -53,6 +81,89 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
     op.create_table(
+        "cohorts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("trainer_id", sa.Integer(), nullable=True),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("is_online", sa.Boolean(), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["trainer_id"],
+            ["users.id"],
+            name=op.f("fk_cohorts_trainer_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cohorts")),
+    )
+    with op.batch_alter_table("cohorts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cohorts_ends_on"), ["ends_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cohorts_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cohorts_starts_on"), ["starts_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cohorts_trainer_id"), ["trainer_id"], unique=False)
+
+    op.create_table(
+        "coordinator_organisations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("assigned_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_coordinator_organisations_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_coordinator_organisations_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coordinator_organisations")),
+        sa.UniqueConstraint(
+            "user_id",
+            "organisation_id",
+            name=op.f("uq_coordinator_organisations_user_id_organisation_id"),
+        ),
+    )
+    with op.batch_alter_table("coordinator_organisations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coordinator_organisations_organisation_id"),
+            ["organisation_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "csv_uploads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("committed_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_csv_uploads_owner_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_csv_uploads")),
+        sa.UniqueConstraint("token", name=op.f("uq_csv_uploads_token")),
+    )
+    with op.batch_alter_table("csv_uploads", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_csv_uploads_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(
+            "ix_csv_uploads_owner_created", ["owner_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "enrolments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -72,6 +183,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrolments")),
         sa.UniqueConstraint("user_id", "module_id", name=op.f("uq_enrolments_user_id_module_id")),
     )
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("invited_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("send_count", sa.Integer(), nullable=False),
+        sa.Column("accepted_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invited_by_id"],
+            ["users.id"],
+            name=op.f("fk_invitations_invited_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_invitations_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_invitations_user_id")),
+    )
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_invitations_accepted_at"), ["accepted_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invitations_invited_by_id"), ["invited_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_invitations_sent_at"), ["sent_at"], unique=False)
+
     op.create_table(
         "lesson_progress",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -136,6 +277,122 @@ def upgrade() -> None:
             name=op.f("uq_module_versions_module_id_language_version"),
         ),
     )
+    op.create_table(
+        "organisation_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_organisation_members_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_organisation_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation_members")),
+        sa.UniqueConstraint(
+            "organisation_id",
+            "user_id",
+            name=op.f("uq_organisation_members_organisation_id_user_id"),
+        ),
+    )
+    with op.batch_alter_table("organisation_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_organisation_members_user_id"), ["user_id"], unique=False
+        )
+
+    op.create_table(
+        "cohort_modules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("module_id", sa.String(length=80), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohorts.id"],
+            name=op.f("fk_cohort_modules_cohort_id_cohorts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["module_id"],
+            ["modules.id"],
+            name=op.f("fk_cohort_modules_module_id_modules"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort_modules")),
+        sa.UniqueConstraint(
+            "cohort_id", "module_id", name=op.f("uq_cohort_modules_cohort_id_module_id")
+        ),
+    )
+    with op.batch_alter_table("cohort_modules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cohort_modules_due_on"), ["due_on"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_cohort_modules_module_id"), ["module_id"], unique=False
+        )
+
+    op.create_table(
+        "cohort_organisations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohorts.id"],
+            name=op.f("fk_cohort_organisations_cohort_id_cohorts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_cohort_organisations_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort_organisations")),
+        sa.UniqueConstraint(
+            "cohort_id",
+            "organisation_id",
+            name=op.f("uq_cohort_organisations_cohort_id_organisation_id"),
+        ),
+    )
+    with op.batch_alter_table("cohort_organisations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cohort_organisations_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "cohort_participants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohorts.id"],
+            name=op.f("fk_cohort_participants_cohort_id_cohorts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_cohort_participants_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort_participants")),
+        sa.UniqueConstraint(
+            "cohort_id", "user_id", name=op.f("uq_cohort_participants_cohort_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("cohort_participants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cohort_participants_user_id"), ["user_id"], unique=False
+        )
+
     op.create_table(
         "lessons",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -255,11 +512,172 @@ def upgrade() -> None:
     with op.batch_alter_table("completions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_completions_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=17), nullable=False),
+        sa.Column("completion_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("module_id", sa.String(length=80), nullable=False),
+        sa.Column("module_version_id", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("holder_name", sa.String(length=200), nullable=False),
+        sa.Column("module_title", sa.String(length=300), nullable=False),
+        sa.Column("module_title_en", sa.String(length=300), nullable=False),
+        sa.Column("module_version_number", sa.Integer(), nullable=False),
+        sa.Column("duration_minutes", sa.Integer(), nullable=False),
+        sa.Column("organisation", sa.String(length=200), nullable=False),
+        sa.Column("completed_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_reason", sa.Text(), nullable=True),
+        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["completion_id"],
+            ["completions.id"],
+            name=op.f("fk_certificates_completion_id_completions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["module_id"],
+            ["modules.id"],
+            name=op.f("fk_certificates_module_id_modules"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["module_version_id"],
+            ["module_versions.id"],
+            name=op.f("fk_certificates_module_version_id_module_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"],
+            ["users.id"],
+            name=op.f("fk_certificates_revoked_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_certificates_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint("code", name=op.f("uq_certificates_code")),
+        sa.UniqueConstraint("completion_id", name=op.f("uq_certificates_completion_id")),
+    )
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificates_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_certificates_module_id"), ["module_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_certificates_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "certificate_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum("issued", "revoked", name="certificate_action", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_certificate_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_certificate_events_certificate_id_certificates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_events")),
+    )
+    with op.batch_alter_table("certificate_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificate_events_certificate_id"), ["certificate_id"], unique=False
+        )
+
+    op.create_table(
+        "reminder_logs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "assignment", "certificate", name="reminder_kind", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("module_id", sa.String(length=80), nullable=False),
+        sa.Column("subject", sa.String(length=40), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("certificate_id", sa.Integer(), nullable=True),
+        sa.Column("first_sent_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("send_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_reminder_logs_certificate_id_certificates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["module_id"],
+            ["modules.id"],
+            name=op.f("fk_reminder_logs_module_id_modules"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_reminder_logs_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_logs")),
+        sa.UniqueConstraint(
+            "user_id",
+            "kind",
+            "module_id",
+            "subject",
+            name=op.f("uq_reminder_logs_user_id_kind_module_id_subject"),
+        ),
+    )
+    with op.batch_alter_table("reminder_logs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reminder_logs_certificate_id"), ["certificate_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_reminder_logs_module_id"), ["module_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reminder_logs_sent_at"), ["sent_at"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("reminder_logs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_logs_sent_at"))
+        batch_op.drop_index(batch_op.f("ix_reminder_logs_module_id"))
+        batch_op.drop_index(batch_op.f("ix_reminder_logs_certificate_id"))
+
+    op.drop_table("reminder_logs")
+    with op.batch_alter_table("certificate_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificate_events_certificate_id"))
+
+    op.drop_table("certificate_events")
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificates_user_id"))
+        batch_op.drop_index(batch_op.f("ix_certificates_module_id"))
+        batch_op.drop_index(batch_op.f("ix_certificates_expires_at"))
+
+    op.drop_table("certificates")
     with op.batch_alter_table("completions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_completions_user_id"))
 
@@ -271,9 +689,53 @@ def downgrade() -> None:
     op.drop_table("quiz_attempts")
     op.drop_table("media_files")
     op.drop_table("lessons")
+    with op.batch_alter_table("cohort_participants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cohort_participants_user_id"))
+
+    op.drop_table("cohort_participants")
+    with op.batch_alter_table("cohort_organisations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cohort_organisations_organisation_id"))
+
+    op.drop_table("cohort_organisations")
+    with op.batch_alter_table("cohort_modules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cohort_modules_module_id"))
+        batch_op.drop_index(batch_op.f("ix_cohort_modules_due_on"))
+
+    op.drop_table("cohort_modules")
+    with op.batch_alter_table("organisation_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organisation_members_user_id"))
+
+    op.drop_table("organisation_members")
     op.drop_table("module_versions")
     op.drop_table("lesson_progress")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitations_sent_at"))
+        batch_op.drop_index(batch_op.f("ix_invitations_invited_by_id"))
+        batch_op.drop_index(batch_op.f("ix_invitations_accepted_at"))
+
+    op.drop_table("invitations")
     op.drop_table("enrolments")
+    with op.batch_alter_table("csv_uploads", schema=None) as batch_op:
+        batch_op.drop_index("ix_csv_uploads_owner_created")
+        batch_op.drop_index(batch_op.f("ix_csv_uploads_expires_at"))
+
+    op.drop_table("csv_uploads")
+    with op.batch_alter_table("coordinator_organisations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coordinator_organisations_organisation_id"))
+
+    op.drop_table("coordinator_organisations")
+    with op.batch_alter_table("cohorts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cohorts_trainer_id"))
+        batch_op.drop_index(batch_op.f("ix_cohorts_starts_on"))
+        batch_op.drop_index(batch_op.f("ix_cohorts_name"))
+        batch_op.drop_index(batch_op.f("ix_cohorts_ends_on"))
+
+    op.drop_table("cohorts")
     op.drop_table("users")
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organisations_kind"))
+        batch_op.drop_index(batch_op.f("ix_organisations_country"))
+
+    op.drop_table("organisations")
     op.drop_table("modules")
     # ### end Alembic commands ###
