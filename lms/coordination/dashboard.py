@@ -11,15 +11,16 @@ earliest of the cohorts' due dates. Each assignment has one status (``statuses``
 5. not started.
 
 The completion rate counts statuses 1 and 2 (the module was completed) over all assignments.
-Every figure is one grouped query, so a page runs the same number of queries for 5 trainees as
-for 5,000.
+The statuses are worked out once, in one grouped query that gives the organisations', the
+modules' and the chart's figures (the totals add up the modules), so a page runs the same
+number of queries for 5 trainees as for 5,000.
 """
 
 from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
@@ -51,6 +53,7 @@ from lms.coordination.models import (
     Organisation,
     OrganisationMember,
 )
+from lms.coordination.report_sql import tune
 from lms.coordination.services import scope
 from lms.courses.models import LessonProgress
 from lms.db import utcnow
@@ -203,9 +206,11 @@ def assignments(actor: User | None, filters: Filters) -> Select[Any]:
     )
 
 
-def expired_certificates(now: datetime, people: Select[Any]) -> Select[Any]:
+def expired_certificates(
+    now: datetime, of_people: Callable[[Any], ColumnElement[bool]]
+) -> Select[Any]:
     """(user_id, module_id) where the newest unrevoked certificate of the person for the
-    module (by completion date) has expired at ``now``; ``people`` selects the user ids."""
+    module (by completion date) has expired at ``now``; ``of_people`` limits the user ids."""
     cert = aliased(Certificate)
     newer = aliased(Certificate)
     superseded = exists(
@@ -220,7 +225,7 @@ def expired_certificates(now: datetime, people: Select[Any]) -> Select[Any]:
         )
     )
     return select(cert.user_id, cert.module_id).where(
-        cert.user_id.in_(people),
+        of_people(cert.user_id),
         cert.revoked_at.is_(None),
         cert.expires_at <= now,
         ~superseded,
@@ -238,33 +243,60 @@ def classify(
     return Status.in_progress if started else Status.not_started
 
 
+def participants(actor: User | None, filters: Filters) -> Select[Any]:
+    """The user ids of the assignments (one per participation: a filter, not a list)."""
+    return (
+        select(CohortParticipant.user_id)
+        .join(Cohort, Cohort.id == CohortParticipant.cohort_id)
+        .where(
+            cohort_selected(actor, filters),
+            in_population(CohortParticipant.user_id, actor, filters),
+        )
+    )
+
+
 def statuses(actor: User | None, filters: Filters, now: datetime) -> Subquery:
     """(user_id, module_id, due_on, first_completed_at, status) for every assignment in scope
     and filters (see the module docstring for the rule).
 
-    The facts about each assignment come from grouped derived tables joined on (user, module)
-    rather than from correlated EXISTS per row: PostgreSQL then hash-joins them, and its cost
-    estimate stays far below the threshold where it would spend seconds JIT-compiling.
+    Completions and expired certificates come from grouped derived tables joined on (user,
+    module), which PostgreSQL hash-joins; lessons opened are probed per assignment, only where
+    the status depends on them. The assignments are a plain subquery, not a CTE: PostgreSQL
+    has no statistics for a materialised CTE and misjudged its size (docs/performance.md).
     """
-    base = assignments(actor, filters).cte("assignments")
-    people = select(base.c.user_id)
+    base = assignments(actor, filters).subquery("assignments")
+    # The outer joins below keep only the assignments' people; limiting the grouped tables
+    # to them first pays when they are a part of everyone (index look-ups), not for an admin
+    # without filters, where it only adds a hash join of every lesson opened (0.1 s).
+    everyone = scope.sees_everything(actor) and filters == Filters()
+    people = None if everyone else participants(actor, filters)
+
+    def of_people(column: Any) -> ColumnElement[bool]:
+        return true() if people is None else column.in_(people)
+
     done = (
         select(
             Completion.user_id,
             Completion.module_id,
             func.min(Completion.completed_at).label("first_at"),
         )
-        .where(Completion.user_id.in_(people))
+        .where(of_people(Completion.user_id))
         .group_by(Completion.user_id, Completion.module_id)
         .subquery("done")
     )
+    # Looked up only for the assignments neither completed nor overdue (CASE stops at the
+    # first match), one index probe each: a scalar subquery, which PostgreSQL does not turn
+    # into a hash of every lesson opened as it does an EXISTS.
     opened = (
-        select(LessonProgress.user_id, LessonProgress.module_id)
-        .where(LessonProgress.user_id.in_(people))
-        .group_by(LessonProgress.user_id, LessonProgress.module_id)
-        .subquery("opened")
+        select(LessonProgress.id)
+        .where(
+            LessonProgress.user_id == base.c.user_id,
+            LessonProgress.module_id == base.c.module_id,
+        )
+        .limit(1)
+        .scalar_subquery()
     )
-    expired = expired_certificates(now, people).subquery("expired")
+    expired = expired_certificates(now, of_people).subquery("expired")
 
     def matches(table: Subquery) -> ColumnElement[bool]:
         return and_(table.c.user_id == base.c.user_id, table.c.module_id == base.c.module_id)
@@ -277,7 +309,7 @@ def statuses(actor: User | None, filters: Filters, now: datetime) -> Subquery:
         ),
         (completed, literal(Status.completed.value, String)),
         (base.c.due_on < now.date(), literal(Status.overdue.value, String)),
-        (opened.c.user_id.is_not(None), literal(Status.in_progress.value, String)),
+        (opened.is_not(None), literal(Status.in_progress.value, String)),
         else_=literal(Status.not_started.value, String),
     )
     return (
@@ -290,7 +322,6 @@ def statuses(actor: User | None, filters: Filters, now: datetime) -> Subquery:
         )
         .select_from(base)
         .outerjoin(done, matches(done))
-        .outerjoin(opened, matches(opened))
         .outerjoin(expired, matches(expired))
         .subquery("statuses")
     )
@@ -301,54 +332,6 @@ def _tally(rows: Iterable[tuple[str, int]]) -> Tally:
 
 
 # Figures --------------------------------------------------------------------------------------
-
-
-def totals(session: Session, actor: User | None, filters: Filters, now: datetime) -> Tally:
-    """Assignments by status."""
-    sub = statuses(actor, filters, now)
-    rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
-    return _tally(rows.tuples())
-
-
-def by_module(
-    session: Session, actor: User | None, filters: Filters, now: datetime
-) -> list[ModuleRow]:
-    """Assignments by module and status (modules that are assigned only), by module id."""
-    sub = statuses(actor, filters, now)
-    rows = session.execute(
-        select(sub.c.module_id, sub.c.status, func.count()).group_by(sub.c.module_id, sub.c.status)
-    ).tuples()
-    grouped: dict[str, list[tuple[str, int]]] = {}
-    for module_id, status, count in rows:
-        grouped.setdefault(module_id, []).append((status, count))
-    return [ModuleRow(module_id, _tally(grouped[module_id])) for module_id in sorted(grouped)]
-
-
-def by_organisation(
-    session: Session,
-    actor: User | None,
-    filters: Filters,
-    now: datetime,
-    organisations: Iterable[Organisation],
-) -> list[OrganisationRow]:
-    """Assignments by organisation of the person (someone in two organisations counts in
-    both) and status, for each of ``organisations`` (the visible ones, already loaded)."""
-    sub = statuses(actor, filters, now)
-    rows = session.execute(
-        select(OrganisationMember.organisation_id, sub.c.status, func.count())
-        .join(sub, sub.c.user_id == OrganisationMember.user_id)
-        .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
-        .where(scope.organisation_condition(actor))
-        .group_by(OrganisationMember.organisation_id, sub.c.status)
-    ).tuples()
-    grouped: dict[int, list[tuple[str, int]]] = {}
-    for organisation_id, status, count in rows:
-        grouped.setdefault(organisation_id, []).append((status, count))
-    return [
-        OrganisationRow(org, _tally(grouped.get(org.id, [])))
-        for org in organisations
-        if filters.organisation_id is None or org.id == filters.organisation_id
-    ]
 
 
 def count_trainees(session: Session, actor: User | None, filters: Filters) -> int:
@@ -455,33 +438,84 @@ def _bucket_expression(column: Any, granularity: str, dialect: str) -> ColumnEle
     raise NotImplementedError(f"completion buckets are not written for {dialect}")
 
 
-def completions_over_time(
+def _grouped_figures(
     session: Session, actor: User | None, filters: Filters, now: datetime
-) -> Timeline:
-    """Assignments by the week, month or year of their first completion, within the window."""
+) -> tuple[dict[int, list[tuple[str, int]]], list[ModuleRow], Timeline]:
+    """The organisations' and modules' tallies and the completions chart from one grouped
+    query, so that the assignments' statuses are worked out once.
+
+    Each assignment is counted once per visible organisation of its person (the organisation
+    rows); the modules and the chart count only the row of the person's first such
+    organisation, so that someone in two organisations counts once there.
+    """
     start, end, granularity = timeline_window(filters, now.date())
     sub = statuses(actor, filters, now)
     first = sub.c.first_completed_at
     dialect = session.get_bind().dialect.name
-    bucket = _bucket_expression(first, granularity, dialect).label("bucket")
-    rows = session.execute(
-        select(bucket, func.count())
-        .where(
-            first >= datetime.combine(start, time(), UTC),
-            first < datetime.combine(end + timedelta(days=1), time(), UTC),
+    in_window = and_(
+        first >= datetime.combine(start, time(), UTC),
+        first < datetime.combine(end + timedelta(days=1), time(), UTC),
+    )
+    bucket = case((in_window, _bucket_expression(first, granularity, dialect))).label("bucket")
+    members = (
+        select(
+            OrganisationMember.user_id,
+            OrganisationMember.organisation_id,
+            (
+                OrganisationMember.organisation_id
+                == func.min(OrganisationMember.organisation_id).over(
+                    partition_by=OrganisationMember.user_id
+                )
+            ).label("first"),
         )
-        .group_by(bucket)
+        .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
+        .where(scope.organisation_condition(actor))
+        .subquery("members")
+    )
+    rows = session.execute(
+        select(
+            members.c.organisation_id,
+            members.c.first,
+            sub.c.module_id,
+            sub.c.status,
+            bucket,
+            func.count(),
+        )
+        .join(members, members.c.user_id == sub.c.user_id)
+        .group_by(members.c.organisation_id, members.c.first, sub.c.module_id, sub.c.status, bucket)
     ).tuples()
+    by_org: dict[int, Counter[str]] = {}
+    grouped: dict[str, Counter[str]] = {}
     counts: Counter[date] = Counter()
-    for value, count in rows:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-        counts[day] += int(count)
+    for organisation_id, is_first, module_id, status, value, count in rows:
+        by_org.setdefault(organisation_id, Counter())[status] += int(count)
+        if not is_first:
+            continue
+        grouped.setdefault(module_id, Counter())[status] += int(count)
+        if value is not None:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+            counts[day] += int(count)
+    modules = [
+        ModuleRow(module_id, _tally(grouped[module_id].items())) for module_id in sorted(grouped)
+    ]
+    organisation_counts = {key: list(counter.items()) for key, counter in by_org.items()}
+    return organisation_counts, modules, _timeline(start, end, granularity, counts)
+
+
+def _timeline(start: date, end: date, granularity: str, counts: Mapping[date, int]) -> Timeline:
     buckets = []
     day = bucket_start(start, granularity)
     while day <= end:
         buckets.append(Bucket(day, counts.get(day, 0)))
         day = _next_bucket(day, granularity)
     return Timeline(granularity, start, end, buckets)
+
+
+def _sum_tallies(rows: Iterable[ModuleRow]) -> Tally:
+    counts: Counter[Status] = Counter()
+    for row in rows:
+        counts.update(row.tally.counts)
+    return Tally(dict(counts))
 
 
 def build_dashboard(
@@ -491,19 +525,27 @@ def build_dashboard(
     organisations: Iterable[Organisation],
     now: datetime | None = None,
 ) -> Dashboard:
-    """Every figure of the dashboard: six queries whatever the number of people.
+    """Every figure of the dashboard: four queries whatever the number of people.
 
     ``organisations`` are the ones ``actor`` may see (loaded once by the caller, who also
     offers them as filter choices); the chosen organisation and cohort must be in scope.
+    The totals are the sum of the modules' tallies (each assignment has one module), and the
+    modules and the chart come from the same grouped query.
     """
     moment = now or utcnow()
+    tune(session)  # no JIT, room to hash the assignments in memory (PostgreSQL)
+    organisation_counts, modules, timeline = _grouped_figures(session, actor, filters, moment)
     return Dashboard(
         trainees=count_trainees(session, actor, filters),
-        totals=totals(session, actor, filters, moment),
+        totals=_sum_tallies(modules),
         expiring_certificates=count_expiring_certificates(session, actor, filters, moment),
-        organisations=by_organisation(session, actor, filters, moment, organisations),
-        modules=by_module(session, actor, filters, moment),
-        timeline=completions_over_time(session, actor, filters, moment),
+        organisations=[
+            OrganisationRow(org, _tally(organisation_counts.get(org.id, [])))
+            for org in organisations
+            if filters.organisation_id is None or org.id == filters.organisation_id
+        ],
+        modules=modules,
+        timeline=timeline,
     )
 
 
