@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from lms.coordination import charts
@@ -44,26 +43,6 @@ URL = "/coordination/dashboard"
 @pytest.fixture
 def world(session: Session) -> World:
     return build_world(session)
-
-
-@pytest.fixture
-def count_queries(connection: Connection) -> Callable[[], AbstractContextManager[list[str]]]:
-    """``with count_queries() as statements:`` records each SQL statement on the connection."""
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
-
-    return counting
 
 
 def figure(html: str, name: str) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import Role, User
@@ -46,26 +46,6 @@ from tests.factories import make_completion, make_user
 @pytest.fixture
 def world(session: Session) -> ReportWorld:
     return build_report_world(session)
-
-
-@pytest.fixture
-def count_queries(connection: Connection) -> Callable[[], AbstractContextManager[list[str]]]:
-    """``with count_queries() as statements:`` records each SQL statement on the connection."""
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(connection, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
-
-    return counting
 
 
 def statuses(session: Session, actor: User, **filters: Any) -> dict[str, dict[str, str]]:
