@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -163,3 +164,40 @@ def count_queries(connection: Connection) -> Callable[[], AbstractContextManager
             event.remove(connection, "before_cursor_execute", record)
 
     return counting
+
+
+REDIS_URL_VAR = "LMS_TEST_REDIS_URL"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get(REDIS_URL_VAR)
+    if not url:
+        if os.environ.get("LMS_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"{REDIS_URL_VAR} is not set, but LMS_TEST_REQUIRE_SERVICES requires Redis")
+        pytest.skip(f"Redis tests skipped: set {REDIS_URL_VAR} (e.g. redis://127.0.0.1:6379/15)")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"lms-test:{uuid.uuid4().hex}:"
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
+    client.ping()  # an unreachable server fails the test here
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limiter_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Rate-limiter settings for each backend: process memory, then a real Redis."""
+    if request.param == "memory":
+        return {"REDIS_URL": ""}
+    prefix = request.getfixturevalue("redis_prefix")
+    return {"REDIS_URL": request.getfixturevalue("redis_url"), "RATELIMIT_KEY_PREFIX": prefix}

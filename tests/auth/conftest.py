@@ -7,9 +7,7 @@ cannot be reached fails the run. Each test uses its own key prefix and deletes i
 
 from __future__ import annotations
 
-import os
 import socket
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -18,7 +16,6 @@ from functools import partial
 from typing import Any
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from werkzeug.security import generate_password_hash
@@ -26,8 +23,6 @@ from werkzeug.security import generate_password_hash
 import lms.auth.models
 from lms.auth import services
 from lms.auth.ratelimit import RateLimiter
-
-REDIS_URL_VAR = "LMS_TEST_REDIS_URL"
 
 
 @pytest.fixture(autouse=True)
@@ -91,37 +86,3 @@ def smtp_server() -> Iterator[Inbox]:
 
 def smtp_config(inbox: Inbox) -> dict[str, Any]:
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": inbox.port, "MAIL_TIMEOUT_SECONDS": 5}
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get(REDIS_URL_VAR)
-    if not url:
-        if os.environ.get("LMS_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"{REDIS_URL_VAR} is not set, but LMS_TEST_REQUIRE_SERVICES requires Redis")
-        pytest.skip(f"Redis tests skipped: set {REDIS_URL_VAR} (e.g. redis://127.0.0.1:6379/15)")
-    return url
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"lms-test:{uuid.uuid4().hex}:"
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
-    client.ping()  # an unreachable server fails the test here
-    try:
-        yield prefix
-    finally:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def limiter_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Rate-limiter settings for each backend: process memory, then a real Redis."""
-    if request.param == "memory":
-        return {"REDIS_URL": ""}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"REDIS_URL": request.getfixturevalue("redis_url"), "RATELIMIT_KEY_PREFIX": prefix}

@@ -11,13 +11,12 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -31,7 +30,6 @@ from lms.quiz.models import Completion
 from lms.quiz.signals import module_completed
 from tests.factories import make_completion, make_module_version, make_user
 
-REDIS_URL_VAR = "LMS_TEST_REDIS_URL"
 POPPLER = ("pdftotext", "pdfinfo", "pdftoppm")
 COMPLETED_AT = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 PINNED_CLOCK = 1_800_000_001.0  # one second into a rate-limit window
@@ -111,37 +109,3 @@ def trainee_with_certificate(
     ko = make_module_version(session, module_id, "ko", 1, title="피해자 식별", **version_fields)
     user = make_user(session, name="김민지", email=f"{uuid.uuid4().hex[:8]}@example.org")
     return user, complete(user, ko)
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get(REDIS_URL_VAR)
-    if not url:
-        if os.environ.get("LMS_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"{REDIS_URL_VAR} is not set, but LMS_TEST_REQUIRE_SERVICES requires Redis")
-        pytest.skip(f"Redis tests skipped: set {REDIS_URL_VAR} (e.g. redis://127.0.0.1:6379/15)")
-    return url
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"lms-test:{uuid.uuid4().hex}:"
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
-    client.ping()
-    try:
-        yield prefix
-    finally:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
-@pytest.fixture(params=["memory", "redis"])
-def limiter_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Rate-limiter settings for each backend: process memory, then a real Redis."""
-    if request.param == "memory":
-        return {"REDIS_URL": ""}
-    prefix = request.getfixturevalue("redis_prefix")
-    return {"REDIS_URL": request.getfixturevalue("redis_url"), "RATELIMIT_KEY_PREFIX": prefix}
